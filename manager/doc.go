@@ -1,0 +1,9 @@
+// Package manager runs a whole decision: it builds the market snapshot, lets the Bull and Bear
+// researchers debate, asks the Trader, applies the decision rule and returns a [Report].
+//
+// [DeepTraderManager] holds the run's settings (thinker, steps per turn, rounds, hand-off,
+// tolerance, seed and [DecisionRule]). Its logger comes from the context (zerolog.Ctx). A Report
+// renders as plain text, as Markdown and as a versioned JSON document ([Document], schema
+// version "1", described in docs/output-json.md); the decision rule is described in
+// docs/decision.md.
+package manager
