@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+
+	"github.com/traderlab/trader/latentmodel"
+	"github.com/traderlab/trader/manager"
+	"github.com/traderlab/trader/marketdata"
+	"github.com/traderlab/trader/thinker"
+)
+
+func newDebateCommand(a *app) *cobra.Command {
+	var asOf, out string
+	cmd := &cobra.Command{
+		Use:   "debate TICKER",
+		Short: "Run the Bull/Bear debate and the Trader's decision for one symbol",
+		Long: "Run the Bull and Bear researchers for a number of rounds, then the Trader, each thinking\n" +
+			"with the recurrent-depth model, and print the decision with every agent's numbers.\n" +
+			"Daily bars come from the Yahoo chart API, or from DIR/TICKER.csv with --data DIR.",
+		Example: "  trader debate AAPL\n  trader debate AAPL --data ../shared/data --as-of 2024-03-28 --format json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runDebate(cmd, args[0], asOf, out)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&asOf, "as-of", "", "decision date YYYY-MM-DD; the last bar on or before it is used (default: the last bar)")
+	f.String("data", "", "directory of SYMBOL.csv files (default: fetch from the Yahoo chart API)")
+	f.String("weights", "", "weights file (default: the embedded weights)")
+	f.Int("rounds", 2, "Bull/Bear debate rounds before the trader decides")
+	f.Int("steps", 32, "latent steps r each agent thinks for")
+	f.Bool("handoff", true, "start each agent from the previous speaker's final latent state")
+	f.Int("seed", 1, "seed of the random initial latent states; the same seed gives the same output")
+	f.String("format", "text", "output format: text, markdown or json")
+	f.StringVar(&out, "out", "", "write the report to this file (atomically) instead of stdout")
+	bindConfigFlags(f, keyData, keyWeights, keyRounds, keySteps, keyHandoff, keySeed, keyFormat)
+	return cmd
+}
+
+func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
+	ctx := cmd.Context()
+	log := zerolog.Ctx(ctx)
+	v := a.v
+	format := v.GetString(keyFormat)
+	if format != "text" && format != "markdown" && format != "json" {
+		return fmt.Errorf("invalid output format %q (%s): use text, markdown or json", format, settingSources(keyFormat))
+	}
+	rounds, _ := toInt(v.Get(keyRounds))
+	steps, _ := toInt(v.Get(keySteps))
+	seed, _ := toInt(v.Get(keySeed))
+	handoff, _ := toBool(v.Get(keyHandoff))
+	if rounds < 1 {
+		return fmt.Errorf("invalid debate rounds %d (%s): must be at least 1", rounds, settingSources(keyRounds))
+	}
+	if steps < 1 {
+		return fmt.Errorf("invalid debate steps %d (%s): must be at least 1", steps, settingSources(keySteps))
+	}
+	if seed < 0 {
+		return fmt.Errorf("invalid debate seed %d (%s): must not be negative", seed, settingSources(keySeed))
+	}
+	if err := marketdata.ValidateSymbol(ticker); err != nil {
+		return err
+	}
+	source, err := a.source()
+	if err != nil {
+		return err
+	}
+	var date time.Time
+	if asOf != "" {
+		if date, err = marketdata.ParseDate(asOf); err != nil {
+			return fmt.Errorf("invalid --as-of: %w", err)
+		}
+	}
+
+	bundle, err := loadBundle(v.GetString(keyWeights))
+	if err != nil {
+		return err
+	}
+	series, err := source.Load(ctx, ticker)
+	if err != nil {
+		return err
+	}
+	if asOf == "" {
+		date = series.Bars[len(series.Bars)-1].Date
+	}
+	view, err := series.Adjusted().AsOf(date)
+	if err != nil {
+		return err
+	}
+	m := manager.New(thinker.NewLatent(bundle))
+	m.Rounds, m.Steps, m.Handoff, m.Seed = rounds, steps, handoff, uint64(seed)
+	report, err := m.Run(ctx, view, bundle)
+	if err != nil {
+		return err
+	}
+
+	var buf bytes.Buffer
+	switch format {
+	case "json":
+		err = report.WriteJSON(&buf)
+	case "markdown":
+		err = report.WriteMarkdown(&buf)
+	default:
+		err = report.WriteText(&buf)
+	}
+	if err != nil {
+		return err
+	}
+	if out != "" {
+		if err := latentmodel.WriteFileAtomic(out, buf.Bytes()); err != nil {
+			return err
+		}
+		log.Info().Str("path", out).Msg("report written")
+		return nil
+	}
+	_, err = cmd.OutOrStdout().Write(buf.Bytes())
+	return err
+}
+
+// source returns the CSV directory when one is configured, and the Yahoo chart API otherwise.
+// A configured directory must exist, so a mistyped path is not reported as an unknown symbol.
+func (a *app) source() (marketdata.Source, error) {
+	dir := a.v.GetString(keyData)
+	if dir == "" {
+		return &marketdata.Yahoo{BaseURL: a.v.GetString(keyYahooBaseURL), CacheDir: a.v.GetString(keyYahooCacheDir)}, nil
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("data directory %s not found (set by %s); point it at a directory of SYMBOL.csv files: %w", dir, settingSources(keyData), err)
+	case err != nil:
+		return nil, fmt.Errorf("data directory %s (set by %s): %w", dir, settingSources(keyData), err)
+	case !info.IsDir():
+		return nil, fmt.Errorf("data directory %s (set by %s) is a file; point it at a directory of SYMBOL.csv files", dir, settingSources(keyData))
+	}
+	return marketdata.CSVDir{Dir: dir}, nil
+}
