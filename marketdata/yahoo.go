@@ -100,7 +100,10 @@ func (y *Yahoo) fetchOnce(ctx context.Context, symbol, u string) (res *ChartResu
 	zerolog.Ctx(ctx).Debug().Str("url", u).Msg("yahoo chart request")
 	resp, err := y.client().Do(req)
 	if err != nil {
-		return nil, false, fmt.Errorf("yahoo request for %s: %w", symbol, err)
+		if ctx.Err() != nil {
+			return nil, false, fmt.Errorf("yahoo request for %s: %w", symbol, err)
+		}
+		return nil, false, fmt.Errorf("yahoo request for %s failed: %w (check the network connection and the base URL %s, or read local files with --data DIR)", symbol, err, y.baseURL())
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxChartBody+1))
