@@ -6,4 +6,8 @@
 // renders as plain text, as Markdown and as a versioned JSON document ([Document], schema
 // version "1", described in docs/output-json.md); the decision rule is described in
 // docs/decision.md.
+//
+// The manager's flow is a graph of the graph package: [DeepTraderManager.Graph] returns it, and
+// [GraphManager] runs any other compiled graph (more researchers, analysts in parallel, a risk
+// reviewer) into the same Report. docs/graphs.md describes graphs.
 package manager

@@ -15,16 +15,30 @@ const SchemaVersion = "1"
 // target values (bin edges, expected values, quantiles, edge, risk) are log returns over the
 // horizon, as fractions.
 type Document struct {
-	SchemaVersion string             `json:"schema_version"`
-	Ticker        string             `json:"ticker"`
-	AsOf          string             `json:"as_of"`
-	HorizonBars   int                `json:"horizon_bars"`
-	Decision      Decision           `json:"decision"`
-	Settings      Settings           `json:"settings"`
-	Debate        DocumentDebate     `json:"debate"`
-	Turns         []DocumentTurn     `json:"turns"`
-	Model         ModelInfo          `json:"model"`
-	TimingsMS     map[string]float64 `json:"timings_ms"`
+	SchemaVersion string         `json:"schema_version"`
+	Ticker        string         `json:"ticker"`
+	AsOf          string         `json:"as_of"`
+	HorizonBars   int            `json:"horizon_bars"`
+	Decision      Decision       `json:"decision"`
+	Settings      Settings       `json:"settings"`
+	Debate        DocumentDebate `json:"debate"`
+	Turns         []DocumentTurn `json:"turns"`
+	Model         ModelInfo      `json:"model"`
+	// Compute is the compute policy's allocation; absent when every turn had settings.steps.
+	Compute *Allocation `json:"compute,omitempty"`
+	// Usage totals the language-model usage of every turn; absent when no turn used a language
+	// model.
+	Usage     *DocumentUsage     `json:"usage,omitempty"`
+	TimingsMS map[string]float64 `json:"timings_ms"`
+}
+
+// DocumentUsage counts language-model tokens and requests.
+type DocumentUsage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+	Requests         int `json:"requests"`
+	CacheHits        int `json:"cache_hits"`
 }
 
 // DocumentDebate is the outcome of the debate: rounds played, stop reason and round changes.
@@ -40,6 +54,8 @@ type DocumentTurn struct {
 	Question      string    `json:"question"`
 	Round         int       `json:"round"`
 	Steps         int       `json:"steps"`
+	Budget        int       `json:"budget,omitempty"`
+	ExitReason    string    `json:"exit_reason,omitempty"`
 	Converged     bool      `json:"converged"`
 	WarmStart     bool      `json:"warm_start"`
 	Probabilities []float64 `json:"probabilities"`
@@ -49,6 +65,8 @@ type DocumentTurn struct {
 	Quantiles     Quantiles `json:"quantiles"`
 	PUp           float64   `json:"p_up"`
 	Argument      string    `json:"argument"`
+	// Usage is the turn's language-model usage; absent for the latent thinker.
+	Usage *DocumentUsage `json:"usage,omitempty"`
 }
 
 // Quantiles are the 10th, 50th and 90th percentiles of a turn's distribution.
@@ -74,6 +92,7 @@ func (r *Report) Document() Document {
 		},
 		Turns:     make([]DocumentTurn, len(r.Turns)),
 		Model:     r.Model,
+		Compute:   r.Compute,
 		TimingsMS: make(map[string]float64, len(r.Timings)),
 	}
 	for i, turn := range r.Turns {
@@ -83,6 +102,8 @@ func (r *Report) Document() Document {
 			Question:      turn.Question.String(),
 			Round:         turn.Round,
 			Steps:         t.Steps,
+			Budget:        t.Budget,
+			ExitReason:    string(t.ExitReason),
 			Converged:     t.Converged,
 			WarmStart:     t.WarmStarted,
 			Probabilities: t.Probs,
@@ -92,6 +113,18 @@ func (r *Report) Document() Document {
 			Quantiles:     Quantiles{P10: t.P10, P50: t.P50, P90: t.P90},
 			PUp:           t.ProbPositive,
 			Argument:      turn.Argument,
+		}
+		if u := t.Usage; u.Total() > 0 || u.Requests > 0 || u.CacheHits > 0 {
+			doc.Turns[i].Usage = &DocumentUsage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
+				TotalTokens: u.Total(), Requests: u.Requests, CacheHits: u.CacheHits}
+			if doc.Usage == nil {
+				doc.Usage = &DocumentUsage{}
+			}
+			doc.Usage.PromptTokens += u.PromptTokens
+			doc.Usage.CompletionTokens += u.CompletionTokens
+			doc.Usage.TotalTokens += u.Total()
+			doc.Usage.Requests += u.Requests
+			doc.Usage.CacheHits += u.CacheHits
 		}
 	}
 	for _, timing := range r.Timings {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/traderlab/trader/agents"
 	"github.com/traderlab/trader/debate"
+	"github.com/traderlab/trader/graph"
 	"github.com/traderlab/trader/latentmodel"
 	"github.com/traderlab/trader/marketdata"
 	"github.com/traderlab/trader/thinker"
@@ -38,6 +38,16 @@ type DeepTraderManager struct {
 	Seed uint64
 	// Rule decides from the thoughts. Default DefaultDecisionRule().
 	Rule DecisionRule
+	// Observers receive the events of the graph the manager runs (see Graph); none by default.
+	Observers []graph.Observer
+	// Exit is every agent's exit rule when Thinker is a *thinker.Latent: with an adaptive rule,
+	// the step budget becomes a maximum. Other thinkers ignore it. Default: fixed.
+	Exit thinker.ExitRule
+	// AgentExit overrides Exit for the agents it names (agents.BullName and so on).
+	AgentExit map[string]thinker.ExitRule
+	// Compute, when set, replaces Steps by a budget per agent and run from the market's
+	// hardness (see ComputePolicy); nil gives every turn Steps.
+	Compute *ComputePolicy
 }
 
 // New returns a manager with the documented defaults that thinks with th (nil: a latent thinker
@@ -94,7 +104,7 @@ func (m *DeepTraderManager) RunSnapshot(ctx context.Context, snap *thinker.Snaps
 	return report, nil
 }
 
-// decide runs the debate, the trader's turn and the decision rule.
+// decide runs the default graph (see Graph) through a GraphManager.
 func (m *DeepTraderManager) decide(ctx context.Context, snap *thinker.Snapshot, model ModelInfo) (*Report, error) {
 	if err := m.Rule.Validate(); err != nil {
 		return nil, err
@@ -102,82 +112,71 @@ func (m *DeepTraderManager) decide(ctx context.Context, snap *thinker.Snapshot, 
 	if snap == nil {
 		return nil, fmt.Errorf("%w: snapshot is nil", thinker.ErrInvalidRequest)
 	}
-	log := zerolog.Ctx(ctx)
-	log.Info().Str("ticker", snap.Symbol).Str("as_of", marketdata.FormatDate(snap.AsOf)).
-		Str("thinker", m.Thinker.Name()).Int("steps", m.Steps).Int("rounds", m.Rounds).
-		Bool("handoff", m.Handoff).Uint64("seed", m.Seed).Msg("decision run started")
-
-	cfg := debate.Config{Rounds: m.Rounds, Handoff: m.Handoff, Tolerance: m.Tolerance, Steps: m.Steps}
-	bull, bear, trader := agents.NewBull(m.Thinker), agents.NewBear(m.Thinker), agents.NewTrader(m.Thinker)
-	coordinator, err := debate.NewCoordinator(cfg, bull, bear)
+	var alloc *Allocation
+	if m.Compute != nil {
+		var err error
+		if alloc, err = m.Compute.Allocate(ctx, snap, m.Thinker, m.Seed); err != nil {
+			return nil, err
+		}
+	}
+	g, err := m.graph(alloc)
 	if err != nil {
 		return nil, err
 	}
-
-	debateStart := time.Now()
-	transcript, err := coordinator.Run(ctx, snap, m.Seed)
-	if err != nil {
-		return nil, err
-	}
-	debateTime := time.Since(debateStart)
-
-	traderStart := time.Now()
-	last := transcript.Last()
-	index := len(transcript.Turns)
-	in := agents.Input{
-		Snapshot:   snap,
-		Previous:   last.Thought,
-		WarmStart:  m.Handoff,
-		Transcript: transcript.Messages(),
-		Steps:      m.Steps,
-		Seed:       debate.TurnSeed(m.Seed, index),
-	}
-	resp, err := trader.Respond(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	traderTurn := debate.Turn{
-		Index:    index,
-		Agent:    trader.Name(),
-		Question: trader.Question(),
-		Seed:     in.Seed,
-		Thought:  resp.Thought,
-		Argument: resp.Argument,
-		Duration: time.Since(traderStart),
-	}
-
-	decision, err := m.Rule.Decide(resp.Thought, transcript.LastBy(bull.Name()).Thought, transcript.LastBy(bear.Name()).Thought)
-	if err != nil {
-		return nil, err
-	}
-	traderTime := time.Since(traderStart)
-
-	log.Info().Str("ticker", snap.Symbol).Str("action", string(decision.Action)).
-		Float64("position", decision.Position).Float64("confidence", decision.Confidence).
-		Int("rounds", transcript.Rounds).Str("stop", string(transcript.Stop)).
-		Msg("decision run finished")
-
-	return &Report{
-		Ticker:   snap.Symbol,
-		AsOf:     snap.AsOf,
-		Horizon:  snap.Horizon,
-		Decision: decision,
-		Turns:    append(transcript.Turns, traderTurn),
-		Rounds:   transcript.Rounds,
-		Stop:     transcript.Stop,
-		Changes:  transcript.Changes,
+	gm := GraphManager{
+		Graph: g,
+		Seed:  m.Seed,
+		Rule:  m.Rule,
 		Settings: Settings{
 			Thinker:   m.Thinker.Name(),
 			Steps:     m.Steps,
 			Rounds:    m.Rounds,
 			Handoff:   m.Handoff,
 			Tolerance: m.Tolerance,
-			Seed:      m.Seed,
+			Exit:      m.exitSummary(),
 		},
-		Model: model,
-		Timings: []Timing{
-			{Phase: PhaseDebate, Duration: debateTime},
-			{Phase: PhaseTrader, Duration: traderTime},
-		},
-	}, nil
+		Observers: m.Observers,
+	}
+	if alloc != nil {
+		gm.Settings.Compute = "auto"
+	}
+	report, err := gm.decide(ctx, snap, model)
+	if err != nil {
+		return nil, err
+	}
+	report.Compute = alloc
+	return report, nil
+}
+
+// exitRule returns the exit rule of the named agent.
+func (m *DeepTraderManager) exitRule(agent string) thinker.ExitRule {
+	if r, ok := m.AgentExit[agent]; ok {
+		return r
+	}
+	return m.Exit
+}
+
+// exitSummary describes the exit rules for the report's settings, such as "kl:0.0005" or
+// "bull=kl:0.0005 bear=fixed trader=fixed"; empty when every agent runs a fixed budget.
+func (m *DeepTraderManager) exitSummary() string {
+	names := []string{agents.BullName, agents.BearName, agents.TraderName}
+	rules := make([]string, len(names))
+	same, adaptive := true, false
+	for i, n := range names {
+		r := m.exitRule(n)
+		rules[i] = r.String()
+		same = same && rules[i] == rules[0]
+		adaptive = adaptive || r.Adaptive()
+	}
+	switch {
+	case !adaptive:
+		return ""
+	case same:
+		return rules[0]
+	}
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + rules[i]
+	}
+	return strings.Join(parts, " ")
 }

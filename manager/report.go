@@ -26,8 +26,11 @@ type Report struct {
 	// Decision is the outcome of the decision rule.
 	Decision Decision
 	// Turns lists the researchers' turns in speaking order, then the trader's turn (Round 0).
+	// A GraphManager report lists every turn of the graph by index (see graph.Result.Turns),
+	// ending with the decision node's.
 	Turns []debate.Turn
-	// Rounds is the number of debate rounds played.
+	// Rounds is the number of debate rounds played: of the first loop for a GraphManager
+	// report, 0 for a graph without loops.
 	Rounds int
 	// Stop is the reason the debate ended.
 	Stop debate.StopReason
@@ -37,18 +40,26 @@ type Report struct {
 	Settings Settings
 	// Model describes the weights.
 	Model ModelInfo
+	// Compute is the compute policy's allocation, or nil when every turn had Settings.Steps.
+	Compute *Allocation
 	// Timings lists the wall time of each phase in run order, ending with PhaseTotal.
 	Timings []Timing
 }
 
 // Settings records the manager settings a report was produced with.
 type Settings struct {
+	// Graph names the graph of a GraphManager run; empty for the default debate.
+	Graph     string  `json:"graph,omitempty"`
 	Thinker   string  `json:"thinker"`
 	Steps     int     `json:"steps"`
 	Rounds    int     `json:"rounds"`
 	Handoff   bool    `json:"handoff"`
 	Tolerance float64 `json:"tolerance"`
 	Seed      uint64  `json:"seed"`
+	// Exit describes the latent exit rules (thinker.ExitRule.String); empty when fixed.
+	Exit string `json:"exit,omitempty"`
+	// Compute is "auto" when a ComputePolicy set the budgets; empty when every turn had Steps.
+	Compute string `json:"compute,omitempty"`
 }
 
 // ModelInfo identifies the weights behind a report.

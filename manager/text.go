@@ -28,8 +28,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString(valuesNote + "\n\n")
 
-	for _, t := range r.Turns {
-		fmt.Fprintf(&b, "%d. %s (%s): %s\n", t.Index+1, t.Agent, roundName(t), t.Argument)
+	for i, t := range r.Turns {
+		fmt.Fprintf(&b, "%d. %s (%s): %s\n", t.Index+1, t.Agent, roundName(t, i == len(r.Turns)-1), t.Argument)
 	}
 	fmt.Fprintf(&b, "\nTimings: %s\n", r.timingLine())
 	_, err := io.WriteString(w, b.String())
@@ -80,8 +80,15 @@ func (r *Report) debateLine() string {
 	if s.Handoff {
 		handoff = "on"
 	}
-	return fmt.Sprintf("Debate: %d of %d rounds (stopped: %s), hand-off %s, %d steps per turn, seed %d, thinker %s.",
-		r.Rounds, s.Rounds, r.Stop, handoff, s.Steps, s.Seed, s.Thinker)
+	steps := fmt.Sprintf("%d steps per turn", s.Steps)
+	if c := r.Compute; c != nil {
+		steps = fmt.Sprintf("budgets from %s percentile %.2f (up to %d steps)", c.Feature, c.Percentile, s.Steps)
+	}
+	if s.Exit != "" {
+		steps += ", exit " + s.Exit
+	}
+	return fmt.Sprintf("Debate: %d of %d rounds (stopped: %s), hand-off %s, %s, seed %d, thinker %s.",
+		r.Rounds, s.Rounds, r.Stop, handoff, steps, s.Seed, s.Thinker)
 }
 
 func (r *Report) modelLine() string {
@@ -108,9 +115,13 @@ func roundLabel(t debate.Turn) string {
 	return fmt.Sprint(t.Round)
 }
 
-func roundName(t debate.Turn) string {
-	if t.Round == 0 {
+// roundName names the turn's round; a turn outside the loops is the decision when it is last.
+func roundName(t debate.Turn, last bool) string {
+	switch {
+	case t.Round == 0 && last:
 		return "decision"
+	case t.Round == 0:
+		return "single turn"
 	}
 	return fmt.Sprintf("round %d", t.Round)
 }
