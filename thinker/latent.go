@@ -10,8 +10,8 @@ import (
 )
 
 // Latent thinks with the embedded recurrent-depth model: it runs the model's recurrent core for
-// exactly Request.Steps steps on the snapshot's window and reads the question's distribution for
-// the last day.
+// up to Request.Steps steps on the snapshot's window, stopping earlier when its Exit rule fires,
+// and reads the question's distribution for the last day.
 //
 // A Latent is safe for concurrent use because it never modifies its bundle and each call of the
 // model's Think keeps its activations to itself.
@@ -21,6 +21,9 @@ type Latent struct {
 	// ConvergenceKL is the KL divergence, in nats, between the last two steps below which a
 	// Thought counts as converged. Zero means DefaultConvergenceKL.
 	ConvergenceKL float64
+	// Exit may stop a thought before Request.Steps, which is then the maximum. The zero rule
+	// runs every step.
+	Exit ExitRule
 }
 
 var (
@@ -42,7 +45,15 @@ func (l *Latent) AcceptsState(t *Thought) bool {
 		len(t.State.Data) == t.State.Days*t.State.Width
 }
 
-// Think runs the model for req.Steps recurrent steps. It starts from req.Handoff's state when
+// WithExit returns a copy of l that stops by rule.
+func (l *Latent) WithExit(rule ExitRule) *Latent {
+	c := *l
+	c.Exit = rule
+	return &c
+}
+
+// Think runs the model for up to req.Steps recurrent steps, fewer when l.Exit fires; the
+// Thought's Budget, Steps and ExitReason record which. It starts from req.Handoff's state when
 // AcceptsState accepts it and the state covers as many days as req.Snapshot, and from a random
 // state drawn from req.Seed otherwise (logging a warning when a hand-off was refused). It checks
 // ctx between steps and returns ctx.Err() when ctx is cancelled.
@@ -53,11 +64,25 @@ func (l *Latent) Think(ctx context.Context, req Request) (*Thought, error) {
 	snap := req.Snapshot
 	cfg := l.Bundle.Model.Config
 
+	if err := l.Exit.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidRequest, l.Name(), err)
+	}
+	reason := ExitFixed
+	if l.Exit.Adaptive() {
+		reason = ExitMaxSteps
+	}
 	opt := latentmodel.ThinkOptions{
 		Steps: req.Steps,
 		Seed:  req.Seed,
-		OnStep: func(latentmodel.StepTrace) bool {
-			return ctx.Err() == nil
+		OnStep: func(st latentmodel.StepTrace) bool {
+			if ctx.Err() != nil {
+				return false
+			}
+			if r, stop := l.Exit.Stop(Step{Step: st.Step, KL: st.KL, RelChange: st.RelChange}); stop {
+				reason = r
+				return false
+			}
+			return true
 		},
 	}
 	if req.Handoff != nil {
@@ -87,6 +112,8 @@ func (l *Latent) Think(ctx context.Context, req Request) (*Thought, error) {
 	}
 	t.Thinker = l.Name()
 	t.Steps = out.Steps
+	t.Budget = req.Steps
+	t.ExitReason = reason
 	t.WarmStarted = opt.InitState != nil
 	t.State = &State{Model: l.Bundle.SHA256, Width: cfg.Width, Days: snap.Days, Data: out.State}
 	t.Trace = make([]Step, len(out.Trace))
@@ -108,6 +135,8 @@ func (l *Latent) Think(ctx context.Context, req Request) (*Thought, error) {
 		Str("thinker", l.Name()).
 		Stringer("question", req.Question).
 		Int("steps", t.Steps).
+		Int("budget", t.Budget).
+		Str("exit", string(t.ExitReason)).
 		Float64("final_kl", t.FinalKL).
 		Bool("warm_start", t.WarmStarted).
 		Msg("latent thought")

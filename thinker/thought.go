@@ -24,13 +24,17 @@ type Thought struct {
 
 	// Probs is the probability of each bin, [Bins], non-negative and summing to 1.
 	Probs []float64
-	// BinEdges are the Bins+1 increasing bin edges in log-return units. The latent model's
-	// first and last edges are the smallest and largest target seen in its training split.
+	// BinEdges are the Bins+1 increasing bin edges in log-return units. The latent model places
+	// its outer edges so that each tail bin's midpoint is the mean training target in that bin.
 	BinEdges []float64
 	Summary
 
 	// Steps is the number of steps actually run.
 	Steps int
+	// Budget is the most steps the thinker was allowed (Request.Steps).
+	Budget int
+	// ExitReason says why thinking stopped; empty for thinkers that do not report it.
+	ExitReason ExitReason
 	// Converged reports whether at least two steps ran and the KL divergence of the last step
 	// from the one before it is below the thinker's tolerance (DefaultConvergenceKL unless
 	// configured otherwise).
@@ -80,10 +84,14 @@ type Step struct {
 	Tokens int
 }
 
-// Usage counts language-model tokens.
+// Usage counts what a language-model thinker spent on one thought.
 type Usage struct {
 	PromptTokens     int
 	CompletionTokens int
+	// Requests is the number of chat completions answered by the server, repairs included.
+	Requests int
+	// CacheHits is the number of chat completions answered from the response cache.
+	CacheHits int
 }
 
 // Total returns the sum of prompt and completion tokens.
