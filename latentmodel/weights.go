@@ -46,8 +46,8 @@ type Bundle struct {
 	// ±FeatureClip. Computed on the training split.
 	FeatureMean, FeatureStd []float64
 	// BinEdges holds, per question, Bins+1 increasing edges of the target in log-return units.
-	// Inner edges are equal-frequency quantiles of the training split; the first and last edge
-	// are the smallest and largest training target.
+	// Inner edges are equal-frequency quantiles of the training split. Each outer edge is placed
+	// so that the midpoint of its bin is the mean training target in that bin.
 	BinEdges [NumQuestions][]float64
 	// Horizon is the target horizon in bars.
 	Horizon int
@@ -60,7 +60,8 @@ type Bundle struct {
 	SHA256 string
 }
 
-// Provenance records how a weights file was produced, so anyone can reproduce it.
+// Provenance records how a weights file was produced, so anyone can reproduce it. It holds no
+// wall-clock time, so the same command on the same data writes a byte-identical file.
 type Provenance struct {
 	Command         string         `json:"command"`
 	Seed            uint64         `json:"seed"`
@@ -70,7 +71,6 @@ type Provenance struct {
 	Epochs          int            `json:"epochs"`
 	BestEpoch       int            `json:"best_epoch"`
 	ValidationLoss  float64        `json:"validation_loss"`
-	TrainingSeconds float64        `json:"training_seconds"`
 	GoVersion       string         `json:"go_version"`
 	Hyperparameters map[string]any `json:"hyperparameters,omitempty"`
 }
@@ -129,15 +129,36 @@ func (b *Bundle) SaveFile(path string) error {
 	return WriteFileAtomic(path, data)
 }
 
-// WriteFileAtomic writes data to a temporary file beside path and renames it into place.
+// WriteFileAtomic writes data to a temporary file beside path and renames it into place, so a
+// reader never sees a partial file. A symbolic link at path is followed and its target replaced.
+// An existing file keeps its permission bits; a new one gets 0644. A path that exists but is
+// not a regular file (a directory or a device such as /dev/stdout) is an error.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	target := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	}
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(target); err == nil {
+		if !info.Mode().IsRegular() {
+			return fmt.Errorf("write %s: not a regular file; give the path of a file to create or replace", path)
+		}
+		mode = info.Mode().Perm()
+	}
+	dir := filepath.Dir(target)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fmt.Errorf("write %s: directory %s does not exist", path, dir)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -148,7 +169,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(tmp.Name(), target); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

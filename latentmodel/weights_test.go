@@ -145,3 +145,33 @@ func TestStandardizeClips(t *testing.T) {
 }
 
 func nan() float64 { return math.NaN() }
+
+func TestWriteFileAtomicModes(t *testing.T) {
+	dir := t.TempDir()
+
+	fresh := filepath.Join(dir, "fresh.txt")
+	require.NoError(t, WriteFileAtomic(fresh, []byte("a")))
+	info, err := os.Stat(fresh)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), info.Mode().Perm(), "a new file")
+
+	private := filepath.Join(dir, "private.txt")
+	require.NoError(t, os.WriteFile(private, []byte("old"), 0o600))
+	require.NoError(t, WriteFileAtomic(private, []byte("new")))
+	info, err = os.Stat(private)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "an existing file keeps its mode")
+
+	link := filepath.Join(dir, "link.txt")
+	require.NoError(t, os.Symlink(private, link))
+	require.NoError(t, WriteFileAtomic(link, []byte("via link")))
+	target, err := os.Readlink(link)
+	require.NoError(t, err, "the link stays a link")
+	assert.Equal(t, private, target)
+	data, err := os.ReadFile(private)
+	require.NoError(t, err)
+	assert.Equal(t, "via link", string(data))
+
+	assert.ErrorContains(t, WriteFileAtomic(dir, []byte("x")), "not a regular file")
+	assert.ErrorContains(t, WriteFileAtomic(filepath.Join(dir, "absent", "x.txt"), []byte("x")), "does not exist")
+}

@@ -51,6 +51,7 @@ func ReadCSV(r io.Reader, name string) ([]Bar, error) {
 	if err != nil {
 		return nil, err
 	}
+	columns := len(header)
 
 	var bars []Bar
 	prevLine := 0
@@ -60,7 +61,7 @@ func ReadCSV(r io.Reader, name string) ([]Bar, error) {
 			break
 		}
 		if err != nil {
-			return nil, csvReadError(name, err)
+			return nil, csvRowError(name, err, columns)
 		}
 		line, _ := cr.FieldPos(0)
 		b, skip, derr := parseRow(rec, cols)
@@ -85,6 +86,16 @@ func ReadCSV(r io.Reader, name string) ([]Bar, error) {
 		return nil, fmt.Errorf("%s has a header but no bars: %w", name, ErrNoData)
 	}
 	return bars, nil
+}
+
+// csvRowError is csvReadError for a data row, naming the expected field count when a row has a
+// different number of fields than the header.
+func csvRowError(name string, err error, columns int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
+		return &DataError{File: name, Line: pe.Line, Msg: fmt.Sprintf("wrong number of fields: the header has %d columns", columns)}
+	}
+	return csvReadError(name, err)
 }
 
 // csvReadError converts a CSV syntax error to a *DataError and wraps any other read error.

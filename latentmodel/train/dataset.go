@@ -240,8 +240,10 @@ func (d *Data) FeatureStats() (mean, std []float64) {
 	return mean, std
 }
 
-// BinEdges returns bins+1 edges per question: equal-frequency quantiles of the training targets
-// inside, the smallest and largest training target outside.
+// BinEdges returns bins+1 edges per question. The inner edges are equal-frequency quantiles of
+// the training targets. Each outer edge is placed so that the midpoint of its bin equals the mean
+// training target in that bin: readers treat a bin as uniform, and with the extreme values as
+// outer edges the two tail bins would pull every expected value towards a rare extreme.
 func (d *Data) BinEdges(bins int) ([latentmodel.NumQuestions][]float64, error) {
 	var edges [latentmodel.NumQuestions][]float64
 	for q := range edges {
@@ -258,10 +260,11 @@ func (d *Data) BinEdges(bins int) ([latentmodel.NumQuestions][]float64, error) {
 		}
 		sort.Float64s(values)
 		e := make([]float64, bins+1)
-		e[0], e[bins] = values[0], values[len(values)-1]
 		for k := 1; k < bins; k++ {
 			e[k] = values[k*len(values)/bins]
 		}
+		e[0] = 2*meanBelow(values, e[1]) - e[1]
+		e[bins] = 2*meanAtOrAbove(values, e[bins-1]) - e[bins-1]
 		for k := 1; k <= bins; k++ {
 			if !(e[k] > e[k-1]) {
 				return edges, fmt.Errorf("bin edges of %s are not distinct at bin %d: the target has too many equal values for %d bins", latentmodel.Question(q), k, bins)
@@ -270,6 +273,29 @@ func (d *Data) BinEdges(bins int) ([latentmodel.NumQuestions][]float64, error) {
 		edges[q] = e
 	}
 	return edges, nil
+}
+
+// meanBelow returns the mean of the sorted values below limit (the lowest bin).
+func meanBelow(sorted []float64, limit float64) float64 {
+	sum, n := 0.0, 0
+	for _, v := range sorted {
+		if v >= limit {
+			break
+		}
+		sum += v
+		n++
+	}
+	return sum / float64(max(n, 1))
+}
+
+// meanAtOrAbove returns the mean of the sorted values at or above limit (the highest bin).
+func meanAtOrAbove(sorted []float64, limit float64) float64 {
+	sum, n := 0.0, 0
+	for i := len(sorted) - 1; i >= 0 && sorted[i] >= limit; i-- {
+		sum += sorted[i]
+		n++
+	}
+	return sum / float64(max(n, 1))
 }
 
 // BinIndex returns the bin of value: the k with edges[k] <= value < edges[k+1], with values

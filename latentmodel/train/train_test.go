@@ -118,6 +118,35 @@ func TestBinEdgesEqualFrequency(t *testing.T) {
 	}
 }
 
+func TestBinEdgesOuterMidpointsAreTailMeans(t *testing.T) {
+	data := syntheticData(t)
+	edges, err := data.BinEdges(8)
+	require.NoError(t, err)
+	for q := range edges {
+		var lowSum, highSum float64
+		var lowN, highN int
+		for _, s := range data.Symbols {
+			for d, split := range s.Split {
+				if split != SplitTrain {
+					continue
+				}
+				switch BinIndex(edges[q], s.Targets[q][d]) {
+				case 0:
+					lowSum += s.Targets[q][d]
+					lowN++
+				case 7:
+					highSum += s.Targets[q][d]
+					highN++
+				}
+			}
+		}
+		require.Positive(t, lowN)
+		require.Positive(t, highN)
+		assert.InDelta(t, lowSum/float64(lowN), (edges[q][0]+edges[q][1])/2, 1e-12, "question %d lowest bin", q)
+		assert.InDelta(t, highSum/float64(highN), (edges[q][7]+edges[q][8])/2, 1e-12, "question %d highest bin", q)
+	}
+}
+
 func TestLearningRateSchedule(t *testing.T) {
 	assert.InDelta(t, 0.1, LearningRate(0, 10, 100, 1, 0.1), 1e-12)
 	assert.InDelta(t, 1.0, LearningRate(9, 10, 100, 1, 0.1), 1e-12)
@@ -290,4 +319,20 @@ func TestCorrelationOnHandExample(t *testing.T) {
 		acc.addValue(float64(2*i), realized) // predicted = 2·realized − 2: a perfect linear fit
 	}
 	assert.InDelta(t, 1.0, acc.correlation(), 1e-12)
+}
+
+func TestOptionsValidateRejects(t *testing.T) {
+	cases := map[string]func(o *Options){
+		"--epochs":      func(o *Options) { o.Epochs = 0 },
+		"--batch":       func(o *Options) { o.BatchSize = 0 },
+		"--stride":      func(o *Options) { o.Stride = 0 },
+		"--lr":          func(o *Options) { o.LearningRate = -1 },
+		"--fixed-steps": func(o *Options) { o.FixedSteps = -1 },
+	}
+	for flag, change := range cases {
+		opt := DefaultOptions()
+		change(&opt)
+		assert.ErrorContains(t, opt.Validate(), flag)
+	}
+	assert.NoError(t, DefaultOptions().Validate())
 }

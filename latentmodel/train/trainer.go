@@ -66,10 +66,35 @@ type EpochStats struct {
 	Duration       time.Duration
 }
 
+// Validate checks the settings that the model config does not cover and names the first invalid
+// one with its flag.
+func (o Options) Validate() error {
+	checks := []struct {
+		ok   bool
+		text string
+	}{
+		{o.Epochs >= 1, fmt.Sprintf("--epochs %d must be at least 1", o.Epochs)},
+		{o.BatchSize >= 1, fmt.Sprintf("--batch %d must be at least 1", o.BatchSize)},
+		{o.Stride >= 1, fmt.Sprintf("--stride %d must be at least 1", o.Stride)},
+		{o.LearningRate > 0 && !math.IsInf(o.LearningRate, 0), fmt.Sprintf("--lr %v must be a positive number", o.LearningRate)},
+		{o.Warmup >= 0, fmt.Sprintf("warmup %d must not be negative", o.Warmup)},
+		{o.MinLRFactor >= 0 && o.MinLRFactor <= 1, fmt.Sprintf("minimum learning-rate factor %v must be in [0, 1]", o.MinLRFactor)},
+		{o.WeightDecay >= 0, fmt.Sprintf("weight decay %v must not be negative", o.WeightDecay)},
+		{o.ClipNorm > 0, fmt.Sprintf("gradient clip norm %v must be positive", o.ClipNorm)},
+		{o.FixedSteps >= 0, fmt.Sprintf("--fixed-steps %d must not be negative", o.FixedSteps)},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			return fmt.Errorf("invalid training option: %s", c.text)
+		}
+	}
+	return o.Config.Validate()
+}
+
 // Run trains a model on data and returns the bundle whose weights had the lowest validation loss.
 func Run(ctx context.Context, data *Data, opt Options) (*latentmodel.Bundle, []EpochStats, error) {
 	log := zerolog.Ctx(ctx)
-	if err := opt.Config.Validate(); err != nil {
+	if err := opt.Validate(); err != nil {
 		return nil, nil, err
 	}
 	if opt.Config.Features != marketdata.NumFeatures {
@@ -105,7 +130,6 @@ func Run(ctx context.Context, data *Data, opt Options) (*latentmodel.Bundle, []E
 	var history []EpochStats
 	best := math.Inf(1)
 	var bestWeights [][]float32
-	started := time.Now()
 	step := 0
 	for epoch := 1; epoch <= opt.Epochs; epoch++ {
 		epochStart := time.Now()
@@ -161,7 +185,6 @@ func Run(ctx context.Context, data *Data, opt Options) (*latentmodel.Bundle, []E
 			bundle.Provenance.BestEpoch = epoch
 			bundle.Provenance.ValidationLoss = best
 			bundle.Provenance.Epochs = epoch
-			bundle.Provenance.TrainingSeconds = time.Since(started).Seconds()
 			if opt.OutPath != "" {
 				if err := bundle.SaveFile(opt.OutPath); err != nil {
 					return nil, history, err
@@ -172,7 +195,6 @@ func Run(ctx context.Context, data *Data, opt Options) (*latentmodel.Bundle, []E
 	}
 	restoreWeights(tensors, bestWeights)
 	bundle.Provenance.Epochs = opt.Epochs
-	bundle.Provenance.TrainingSeconds = time.Since(started).Seconds()
 	if opt.OutPath != "" {
 		if err := bundle.SaveFile(opt.OutPath); err != nil {
 			return nil, history, err
