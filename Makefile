@@ -28,7 +28,7 @@ unit:
 	$(GO) test -count=1 ./...
 
 race:
-	$(GO) test -count=1 -race ./latentmodel/... ./thinker/... ./agents/... ./debate/... ./manager/... ./marketdata/...
+	$(GO) test -count=1 -race ./latentmodel/... ./thinker/... ./agents/... ./debate/... ./graph/... ./manager/... ./marketdata/...
 
 # Each fuzz target runs briefly; `go test -fuzz` accepts one target per run.
 fuzz:
@@ -36,6 +36,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeChart$$' -fuzztime $(FUZZTIME) ./marketdata
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./internal/safetensors
 	$(GO) test -run '^$$' -fuzz '^FuzzMatMulAdd$$' -fuzztime $(FUZZTIME) ./latentmodel
+	$(GO) test -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME) ./graph
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAnswer$$' -fuzztime $(FUZZTIME) ./thinker/llm
+	$(GO) test -run '^$$' -fuzz '^FuzzParseExitRule$$' -fuzztime $(FUZZTIME) ./thinker
 
 lint: fmt-check vet
 

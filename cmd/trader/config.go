@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,13 +29,40 @@ const (
 	keyFormat        = "output.format"
 	keyYahooBaseURL  = "yahoo.base_url"
 	keyYahooCacheDir = "yahoo.cache_dir"
+
+	keyThinker          = "thinker.kind"
+	keyThinkerBull      = "thinker.bull"
+	keyThinkerBear      = "thinker.bear"
+	keyThinkerTrader    = "thinker.trader"
+	keyLLMBaseURL       = "llm.base_url"
+	keyLLMModel         = "llm.model"
+	keyLLMAPIKeyEnv     = "llm.api_key_env"
+	keyLLMOrganization  = "llm.organization"
+	keyLLMHeaders       = "llm.headers"
+	keyLLMTimeout       = "llm.timeout"
+	keyLLMMaxConcurrent = "llm.max_concurrent"
+	keyLLMMaxIterations = "llm.max_iterations"
+	keyLLMTokenBudget   = "llm.token_budget"
+	keyLLMCacheDir      = "llm.cache_dir"
+	keyLLMNoCache       = "llm.no_cache"
+
+	keyComputePolicy  = "compute.policy"
+	keyComputeMin     = "compute.min_steps"
+	keyComputeMax     = "compute.max_steps"
+	keyComputeFeature = "compute.feature"
+	keyComputeEntropy = "compute.entropy_weight"
+	keyComputeProbe   = "compute.probe_steps"
+	keyExit           = "compute.exit"
+	keyExitBull       = "compute.exit_bull"
+	keyExitBear       = "compute.exit_bear"
+	keyExitTrader     = "compute.exit_trader"
 )
 
 // configKey describes one setting: its default, its flag and how its value is checked.
 type configKey struct {
 	def  any
 	flag string
-	kind string // "string", "int", "bool"
+	kind string // "string", "int", "bool", "float"
 }
 
 var configKeys = map[string]configKey{
@@ -48,6 +76,33 @@ var configKeys = map[string]configKey{
 	keyFormat:        {"text", "format", "string"},
 	keyYahooBaseURL:  {"https://query2.finance.yahoo.com", "", "string"},
 	keyYahooCacheDir: {"", "", "string"},
+
+	keyThinker:          {"latent", "thinker", "string"},
+	keyThinkerBull:      {"", "", "string"},
+	keyThinkerBear:      {"", "", "string"},
+	keyThinkerTrader:    {"", "", "string"},
+	keyLLMBaseURL:       {"https://api.openai.com/v1", "llm-base-url", "string"},
+	keyLLMModel:         {"", "llm-model", "string"},
+	keyLLMAPIKeyEnv:     {"OPENAI_API_KEY", "", "string"},
+	keyLLMOrganization:  {"", "", "string"},
+	keyLLMHeaders:       {"", "", "string"},
+	keyLLMTimeout:       {"2m", "", "string"},
+	keyLLMMaxConcurrent: {4, "", "int"},
+	keyLLMMaxIterations: {3, "", "int"},
+	keyLLMTokenBudget:   {200000, "", "int"},
+	keyLLMCacheDir:      {"", "", "string"},
+	keyLLMNoCache:       {false, "no-cache", "bool"},
+
+	keyComputePolicy:  {"fixed", "", "string"},
+	keyComputeMin:     {8, "", "int"},
+	keyComputeMax:     {32, "", "int"},
+	keyComputeFeature: {"rv20", "", "string"},
+	keyComputeEntropy: {0.0, "", "float"},
+	keyComputeProbe:   {2, "", "int"},
+	keyExit:           {"", "exit", "string"},
+	keyExitBull:       {"", "", "string"},
+	keyExitBear:       {"", "", "string"},
+	keyExitTrader:     {"", "", "string"},
 }
 
 // defaultConfigPath is read when it exists and no other file is named.
@@ -108,6 +163,24 @@ func bindConfigFlags(flags *pflag.FlagSet, keys ...string) {
 			panic(fmt.Sprintf("config key %q: %v", key, err))
 		}
 	}
+}
+
+// unknownEnvVars returns the TRADER_* variables of environ that set no configuration key, such
+// as a misspelled TRADER_DEBATE_STEP, so the caller can warn about them.
+func unknownEnvVars(environ []string) []string {
+	known := map[string]bool{"TRADER_CONFIG": true, "TRADER_SHARED_DATA": true}
+	for key := range configKeys {
+		known["TRADER_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TRADER_") && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 func configPath(cmd *cobra.Command) (path string, explicit bool) {
@@ -184,6 +257,8 @@ func checkValues(v *viper.Viper) error {
 			_, err = toInt(raw)
 		case "bool":
 			_, err = toBool(raw)
+		case "float":
+			_, err = toFloat(raw)
 		}
 		if err != nil {
 			return fmt.Errorf("invalid setting %s (%s): %w", key, settingSources(key), err)
@@ -219,6 +294,22 @@ func toInt(raw any) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("%v is not an integer", raw)
+}
+
+func toFloat(raw any) (float64, error) {
+	switch x := raw.(type) {
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case float64:
+		return x, nil
+	case string:
+		if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("%v is not a number", raw)
 }
 
 func toBool(raw any) (bool, error) {

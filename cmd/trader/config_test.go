@@ -142,3 +142,8 @@ func TestConfigDefaultPath(t *testing.T) {
 	require.NoError(t, res.Err)
 	assert.Contains(t, res.Stdout, "SYN as of 2023-12-29")
 }
+
+func TestUnknownEnvVars(t *testing.T) {
+	got := unknownEnvVars([]string{"TRADER_DEBATE_STEP=64", "TRADER_DEBATE_STEPS=64", "TRADER_CONFIG=x", "HOME=/root", "TRADER_SHARED_DATA=d"})
+	assert.Equal(t, []string{"TRADER_DEBATE_STEP"}, got)
+}

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
 
+	"github.com/traderlab/trader/agents"
 	"github.com/traderlab/trader/latentmodel"
 	"github.com/traderlab/trader/manager"
 	"github.com/traderlab/trader/marketdata"
@@ -36,12 +39,18 @@ func newDebateCommand(a *app) *cobra.Command {
 	f.String("data", "", "directory of SYMBOL.csv files (default: fetch from the Yahoo chart API)")
 	f.String("weights", "", "weights file (default: the embedded weights)")
 	f.Int("rounds", 2, "Bull/Bear debate rounds before the trader decides")
-	f.Int("steps", 32, "latent steps r each agent thinks for")
+	f.String("steps", "32", "latent steps r each agent thinks for, or auto: a budget per agent from the market's volatility (compute.* settings) with the KL exit unless --exit says otherwise")
+	f.String("exit", "", "latent exit rule: fixed, or kl:T, state:T and min:N joined by commas, such as kl:5e-4 (default: fixed, kl:5e-4 with --steps auto)")
 	f.Bool("handoff", true, "start each agent from the previous speaker's final latent state")
 	f.Int("seed", 1, "seed of the random initial latent states; the same seed gives the same output")
 	f.String("format", "text", "output format: text, markdown or json")
-	f.StringVar(&out, "out", "", "write the report to this file (atomically) instead of stdout")
-	bindConfigFlags(f, keyData, keyWeights, keyRounds, keySteps, keyHandoff, keySeed, keyFormat)
+	f.StringVar(&out, "out", "", "write the report to this file (atomically) instead of stdout; - means stdout")
+	f.String("thinker", "latent", "how agents think: latent (the embedded model), llm (a language model) or hybrid (a language model shown the latent model's numbers)")
+	f.String("llm-base-url", "https://api.openai.com/v1", "OpenAI-compatible API root for --thinker llm or hybrid, such as http://127.0.0.1:11434/v1")
+	f.String("llm-model", "", "model name on that server, such as gpt-4o-mini or llama3.1")
+	f.Bool("no-cache", false, "send every language-model request instead of reusing cached responses")
+	bindConfigFlags(f, keyData, keyWeights, keyRounds, keyHandoff, keySeed, keyFormat,
+		keyThinker, keyLLMBaseURL, keyLLMModel, keyLLMNoCache, keyExit)
 	return cmd
 }
 
@@ -55,6 +64,23 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	}
 	rounds, _ := toInt(v.Get(keyRounds))
 	steps, _ := toInt(v.Get(keySteps))
+	auto := strings.EqualFold(strings.TrimSpace(v.GetString(keyComputePolicy)), "auto")
+	if f := cmd.Flags().Lookup("steps"); f != nil && f.Changed {
+		if strings.EqualFold(strings.TrimSpace(f.Value.String()), "auto") {
+			auto = true
+		} else if n, err := toInt(f.Value.String()); err == nil {
+			steps, auto = n, false
+		} else {
+			return fmt.Errorf("invalid --steps %q: give a number of steps or auto", f.Value.String())
+		}
+	}
+	compute, exits, err := computeSettings(v, auto)
+	if err != nil {
+		return err
+	}
+	if compute != nil {
+		steps = compute.MaxSteps
+	}
 	seed, _ := toInt(v.Get(keySeed))
 	handoff, _ := toBool(v.Get(keyHandoff))
 	if rounds < 1 {
@@ -95,9 +121,15 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	if err != nil {
 		return err
 	}
-	m := manager.New(thinker.NewLatent(bundle))
+	th, lms, err := thinkers(v, bundle, steps, &handoff, log)
+	if err != nil {
+		return err
+	}
+	m := manager.New(th)
 	m.Rounds, m.Steps, m.Handoff, m.Seed = rounds, steps, handoff, uint64(seed)
+	m.Compute, m.Exit, m.AgentExit = compute, exits[""], exits
 	report, err := m.Run(ctx, view, bundle)
+	logLLMUsage(log, lms)
 	if err != nil {
 		return err
 	}
@@ -114,7 +146,10 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	if err != nil {
 		return err
 	}
-	if out != "" {
+	if len(lms) > 0 && format != "json" {
+		buf.WriteString("\n" + usageLine(llmSummary(lms)))
+	}
+	if out != "" && out != "-" {
 		if err := latentmodel.WriteFileAtomic(out, buf.Bytes()); err != nil {
 			return err
 		}
@@ -142,4 +177,44 @@ func (a *app) source() (marketdata.Source, error) {
 		return nil, fmt.Errorf("data directory %s (set by %s) is a file; point it at a directory of SYMBOL.csv files", dir, settingSources(keyData))
 	}
 	return marketdata.CSVDir{Dir: dir}, nil
+}
+
+// computeSettings reads the compute.* settings: the compute policy when auto is set (nil
+// otherwise), and the exit rule of every agent under the key "" with the per-agent overrides
+// under the agents' names. The default exit is fixed, or the KL exit when auto is set.
+func computeSettings(v *viper.Viper, auto bool) (*manager.ComputePolicy, map[string]thinker.ExitRule, error) {
+	var policy *manager.ComputePolicy
+	switch p := strings.ToLower(strings.TrimSpace(v.GetString(keyComputePolicy))); p {
+	case "fixed", "auto":
+	default:
+		return nil, nil, fmt.Errorf("invalid compute policy %q (%s): use fixed or auto", p, settingSources(keyComputePolicy))
+	}
+	if auto {
+		p := manager.DefaultComputePolicy()
+		p.MinSteps, _ = toInt(v.Get(keyComputeMin))
+		p.MaxSteps, _ = toInt(v.Get(keyComputeMax))
+		p.ProbeSteps, _ = toInt(v.Get(keyComputeProbe))
+		p.EntropyWeight, _ = toFloat(v.Get(keyComputeEntropy))
+		p.Feature = strings.TrimSpace(v.GetString(keyComputeFeature))
+		if err := p.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("%w (set by the compute.* settings)", err)
+		}
+		policy = &p
+	}
+	exits := map[string]thinker.ExitRule{}
+	for _, k := range []struct{ key, agent string }{{keyExit, ""}, {keyExitBull, agents.BullName}, {keyExitBear, agents.BearName}, {keyExitTrader, agents.TraderName}} {
+		text := strings.TrimSpace(v.GetString(k.key))
+		if text == "" {
+			if k.agent == "" && auto {
+				exits[""] = thinker.DefaultExitRule()
+			}
+			continue
+		}
+		rule, err := thinker.ParseExitRule(text)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w (setting %s: %s)", err, k.key, settingSources(k.key))
+		}
+		exits[k.agent] = rule
+	}
+	return policy, exits, nil
 }

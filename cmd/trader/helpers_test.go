@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,10 @@ func runTrader(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	root := newRootCommand()
 	var stdout, stderr bytes.Buffer
+	if len(args) > 0 && args[0] == "backtest" && !slices.Contains(args, "--out") {
+		// Keep the default output directory out of the package directory.
+		args = append(append([]string(nil), args...), "--out", t.TempDir())
+	}
 	root.SetArgs(args)
 	root.SetOut(&stdout)
 	root.SetErr(&stderr)

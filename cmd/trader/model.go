@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -22,7 +23,7 @@ func newModelCommand(a *app) *cobra.Command {
 		Use:   "model",
 		Short: "Train, evaluate and inspect the recurrent-depth model",
 	}
-	cmd.AddCommand(newModelTrainCommand(a), newModelEvalCommand(a), newModelInfoCommand(a))
+	cmd.AddCommand(newModelTrainCommand(a), newModelEvalCommand(a), newModelInfoCommand(a), newModelPlotCommand(a))
 	return cmd
 }
 
@@ -40,8 +41,15 @@ func newModelTrainCommand(a *app) *cobra.Command {
 			"validation 2021-2022, test from 2023. The checkpoint with the lowest validation loss is kept.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			started := time.Now()
 			if dir == "" {
 				return fmt.Errorf("--data is required: a directory of SYMBOL.csv files")
+			}
+			if err := opt.Validate(); err != nil {
+				return err
+			}
+			if info, err := os.Stat(filepath.Dir(out)); err != nil || !info.IsDir() {
+				return fmt.Errorf("invalid --out %s: directory %s does not exist", out, filepath.Dir(out))
 			}
 			ctx := cmd.Context()
 			data, err := train.LoadData(ctx, train.LoadOptions{Dir: dir, Horizon: horizon})
@@ -56,7 +64,7 @@ func newModelTrainCommand(a *app) *cobra.Command {
 			}
 			best := history[bundle.Provenance.BestEpoch-1]
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d parameters, best epoch %d of %d, validation loss %.4f at r=%d, %.0fs\n",
-				out, bundle.Model.NumParams(), best.Epoch, len(history), best.ValidationLoss, opt.Config.MeanSteps, bundle.Provenance.TrainingSeconds)
+				out, bundle.Model.NumParams(), best.Epoch, len(history), best.ValidationLoss, opt.Config.MeanSteps, time.Since(started).Seconds())
 			return nil
 		},
 	}
@@ -90,6 +98,7 @@ func newModelEvalCommand(a *app) *cobra.Command {
 		seed                                   uint64
 		health                                 bool
 	)
+	var af adaptiveFlags
 	cmd := &cobra.Command{
 		Use:   "eval --data DIR",
 		Short: "Score the model on a time split: cross-entropy per question and step count, prior, calibration",
@@ -137,15 +146,23 @@ func newModelEvalCommand(a *app) *cobra.Command {
 					return err
 				}
 			}
+			adaptive, err := a.runAdaptive(ctx, af, data, bundle, split, seed)
+			if err != nil {
+				return err
+			}
 			if format == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				return enc.Encode(struct {
 					*train.Report
 					Health *train.Diagnostics `json:"health,omitempty"`
-				}{report, diag})
+					Exit   *adaptiveResult    `json:"exit,omitempty"`
+				}{report, diag, adaptive})
 			}
 			writeEvalTable(cmd.OutOrStdout(), report, diag, bundle)
+			if adaptive != nil {
+				writeAdaptive(cmd.OutOrStdout(), adaptive)
+			}
 			return nil
 		},
 	}
@@ -157,6 +174,7 @@ func newModelEvalCommand(a *app) *cobra.Command {
 	f.StringVar(&format, "format", "text", "output format: text or json")
 	f.Uint64Var(&seed, "seed", 1, "seed of the random initial latent states")
 	f.BoolVar(&health, "health", true, "also check for representation collapse and dependence on the initial state")
+	af.register(f)
 	return cmd
 }
 
@@ -273,8 +291,8 @@ func writeInfo(w io.Writer, b *latentmodel.Bundle) {
 	fmt.Fprintf(w, "shape:        prelude %d, core %d, coda %d blocks; width %d, %d heads, MLP hidden %d\n",
 		cfg.PreludeBlocks, cfg.CoreBlocks, cfg.CodaBlocks, cfg.Width, cfg.Heads, cfg.MLPHidden)
 	fmt.Fprintf(w, "input:        %d days of %d features; horizon %d bars; %d bins per question\n", cfg.Window, cfg.Features, b.Horizon, cfg.Bins)
-	fmt.Fprintf(w, "training:     mean steps %d, backprop steps %d, seed %d, %d epochs (best %d, validation loss %.4f), %.0fs, %s\n",
-		cfg.MeanSteps, cfg.BackpropSteps, p.Seed, p.Epochs, p.BestEpoch, p.ValidationLoss, p.TrainingSeconds, p.GoVersion)
+	fmt.Fprintf(w, "training:     mean steps %d, backprop steps %d, seed %d, %d epochs (best %d, validation loss %.4f), %s\n",
+		cfg.MeanSteps, cfg.BackpropSteps, p.Seed, p.Epochs, p.BestEpoch, p.ValidationLoss, p.GoVersion)
 	fmt.Fprintf(w, "splits:       train to %s, validation to %s, test after\n", p.TrainEnd, p.ValidationEnd)
 	fmt.Fprintf(w, "command:      %s\n", p.Command)
 	fmt.Fprintln(w, "data:")

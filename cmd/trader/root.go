@@ -35,7 +35,7 @@ func newRootCommand() *cobra.Command {
 	root.PersistentFlags().String("config", "", "config file (default: $TRADER_CONFIG, else configs/trader.yaml when it exists)")
 	root.PersistentFlags().String("log-level", "info", "log level on stderr: debug, info, warn, error")
 	bindConfigFlags(root.PersistentFlags(), keyLogLevel)
-	root.AddCommand(newDebateCommand(a), newModelCommand(a))
+	root.AddCommand(newDebateCommand(a), newModelCommand(a), newBacktestCommand(a), newRunCommand(a))
 	return root
 }
 
@@ -56,6 +56,9 @@ func (a *app) setup(cmd *cobra.Command) error {
 		out = zerolog.ConsoleWriter{Out: a.stderr, TimeFormat: "15:04:05"}
 	}
 	a.logger = zerolog.New(out).Level(level).With().Timestamp().Logger()
+	for _, name := range unknownEnvVars(os.Environ()) {
+		a.logger.Warn().Str("variable", name).Msg("ignoring environment variable that sets no configuration key; check its spelling")
+	}
 	cmd.SetContext(a.logger.WithContext(cmd.Context()))
 	return nil
 }
