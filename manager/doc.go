@@ -2,7 +2,8 @@
 // researchers debate, asks the Trader, applies the decision rule and returns a [Report].
 //
 // [DeepTraderManager] holds the run's settings (thinker, steps per turn, rounds, hand-off,
-// tolerance, seed and [DecisionRule]). Its logger comes from the context (zerolog.Ctx). A Report
+// tolerance, seed and [DecisionRule]), the latent exit rule of each agent and, optionally, a
+// [ComputePolicy] that sets each agent's step budget from the market's volatility. Its logger comes from the context (zerolog.Ctx). A Report
 // renders as plain text, as Markdown and as a versioned JSON document ([Document], schema
 // version "1", described in docs/output-json.md); the decision rule is described in
 // docs/decision.md.
