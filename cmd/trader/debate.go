@@ -20,6 +20,11 @@ import (
 	"github.com/traderlab/trader/thinker"
 )
 
+// maxDebateSteps bounds the latent steps of one turn. The embedded model reaches its fixed
+// point within about 8 steps (docs/thinking.md), and each step costs about 1 ms, so larger
+// budgets only burn time.
+const maxDebateSteps = 1024
+
 func newDebateCommand(a *app) *cobra.Command {
 	var asOf, out string
 	cmd := &cobra.Command{
@@ -58,7 +63,7 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	ctx := cmd.Context()
 	log := zerolog.Ctx(ctx)
 	v := a.v
-	format := v.GetString(keyFormat)
+	format := strings.ToLower(v.GetString(keyFormat))
 	if format != "text" && format != "markdown" && format != "json" {
 		return fmt.Errorf("invalid output format %q (%s): use text, markdown or json", format, settingSources(keyFormat))
 	}
@@ -86,8 +91,8 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	if rounds < 1 {
 		return fmt.Errorf("invalid debate rounds %d (%s): must be at least 1", rounds, settingSources(keyRounds))
 	}
-	if steps < 1 {
-		return fmt.Errorf("invalid debate steps %d (%s): must be at least 1", steps, settingSources(keySteps))
+	if steps < 1 || steps > maxDebateSteps {
+		return fmt.Errorf("invalid debate steps %d (%s): must be between 1 and %d", steps, settingSources(keySteps), maxDebateSteps)
 	}
 	if seed < 0 {
 		return fmt.Errorf("invalid debate seed %d (%s): must not be negative", seed, settingSources(keySeed))

@@ -172,7 +172,12 @@ func TestDebateInvalidRequest(t *testing.T) {
 		{
 			name: "zero-steps",
 			args: with("--steps", "0"),
-			want: []string{"steps 0", "--steps", "at least 1"},
+			want: []string{"steps 0", "--steps", "between 1 and 1024"},
+		},
+		{
+			name: "too-many-steps",
+			args: with("--steps", "5000"),
+			want: []string{"steps 5000", "--steps", "between 1 and 1024"},
 		},
 		{
 			name: "negative-seed",
