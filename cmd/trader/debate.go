@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -59,13 +60,61 @@ func newDebateCommand(a *app) *cobra.Command {
 	return cmd
 }
 
+// reportFormat returns the configured report format: text, markdown or json, in any case.
+func reportFormat(v *viper.Viper) (string, error) {
+	format := strings.ToLower(v.GetString(keyFormat))
+	if format != "text" && format != "markdown" && format != "json" {
+		return "", fmt.Errorf("invalid output format %q (%s): use text, markdown or json", format, settingSources(keyFormat))
+	}
+	return format, nil
+}
+
+// viewRequest is a symbol and an optional as-of date, checked before any data or weights load.
+type viewRequest struct {
+	ticker string
+	source marketdata.Source
+	date   time.Time // zero: the last bar
+}
+
+// newViewRequest validates the symbol, the data source and the --as-of date.
+func (a *app) newViewRequest(ticker, asOf string) (viewRequest, error) {
+	if err := marketdata.ValidateSymbol(ticker); err != nil {
+		return viewRequest{}, err
+	}
+	source, err := a.source()
+	if err != nil {
+		return viewRequest{}, err
+	}
+	r := viewRequest{ticker: ticker, source: source}
+	if asOf != "" {
+		if r.date, err = marketdata.ParseDate(asOf); err != nil {
+			return viewRequest{}, fmt.Errorf("invalid --as-of: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// load reads the symbol's bars, adjusts them for splits and dividends and returns the view as
+// of the requested date, or as of the last bar.
+func (r viewRequest) load(ctx context.Context) (marketdata.View, error) {
+	series, err := r.source.Load(ctx, r.ticker)
+	if err != nil {
+		return marketdata.View{}, err
+	}
+	date := r.date
+	if date.IsZero() {
+		date = series.Bars[len(series.Bars)-1].Date
+	}
+	return series.Adjusted().AsOf(date)
+}
+
 func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	ctx := cmd.Context()
 	log := zerolog.Ctx(ctx)
 	v := a.v
-	format := strings.ToLower(v.GetString(keyFormat))
-	if format != "text" && format != "markdown" && format != "json" {
-		return fmt.Errorf("invalid output format %q (%s): use text, markdown or json", format, settingSources(keyFormat))
+	format, err := reportFormat(v)
+	if err != nil {
+		return err
 	}
 	rounds, _ := toInt(v.Get(keyRounds))
 	steps, _ := toInt(v.Get(keySteps))
@@ -97,32 +146,16 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	if seed < 0 {
 		return fmt.Errorf("invalid debate seed %d (%s): must not be negative", seed, settingSources(keySeed))
 	}
-	if err := marketdata.ValidateSymbol(ticker); err != nil {
-		return err
-	}
-	source, err := a.source()
+	request, err := a.newViewRequest(ticker, asOf)
 	if err != nil {
 		return err
-	}
-	var date time.Time
-	if asOf != "" {
-		if date, err = marketdata.ParseDate(asOf); err != nil {
-			return fmt.Errorf("invalid --as-of: %w", err)
-		}
 	}
 
 	bundle, err := loadBundle(v.GetString(keyWeights))
 	if err != nil {
 		return err
 	}
-	series, err := source.Load(ctx, ticker)
-	if err != nil {
-		return err
-	}
-	if asOf == "" {
-		date = series.Bars[len(series.Bars)-1].Date
-	}
-	view, err := series.Adjusted().AsOf(date)
+	view, err := request.load(ctx)
 	if err != nil {
 		return err
 	}

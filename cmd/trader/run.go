@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/traderlab/trader/graph"
 	"github.com/traderlab/trader/latentmodel"
 	"github.com/traderlab/trader/manager"
-	"github.com/traderlab/trader/marketdata"
 	"github.com/traderlab/trader/thinker"
 )
 
@@ -56,9 +54,9 @@ func newRunCommand(a *app) *cobra.Command {
 func (a *app) runGraph(cmd *cobra.Command, file, ticker, asOf, out string) error {
 	ctx := cmd.Context()
 	v := a.v
-	format := v.GetString(keyFormat)
-	if format != "text" && format != "markdown" && format != "json" {
-		return fmt.Errorf("invalid output format %q (%s): use text, markdown or json", format, settingSources(keyFormat))
+	format, err := reportFormat(v)
+	if err != nil {
+		return err
 	}
 	rounds, _ := toInt(v.Get(keyRounds))
 	steps, _ := toInt(v.Get(keySteps))
@@ -67,8 +65,8 @@ func (a *app) runGraph(cmd *cobra.Command, file, ticker, asOf, out string) error
 	if rounds < 1 {
 		return fmt.Errorf("invalid run rounds %d (%s): must be at least 1", rounds, settingSources(keyRounds))
 	}
-	if steps < 1 {
-		return fmt.Errorf("invalid run steps %d (%s): must be at least 1", steps, settingSources(keySteps))
+	if steps < 1 || steps > maxDebateSteps {
+		return fmt.Errorf("invalid run steps %d (%s): must be between 1 and %d", steps, settingSources(keySteps), maxDebateSteps)
 	}
 	if seed < 0 {
 		return fmt.Errorf("invalid run seed %d (%s): must not be negative", seed, settingSources(keySeed))
@@ -77,18 +75,9 @@ func (a *app) runGraph(cmd *cobra.Command, file, ticker, asOf, out string) error
 	if err != nil {
 		return fmt.Errorf("read graph file: %w; pass a YAML file such as configs/graphs/debate.yaml", err)
 	}
-	if err := marketdata.ValidateSymbol(ticker); err != nil {
-		return err
-	}
-	source, err := a.source()
+	request, err := a.newViewRequest(ticker, asOf)
 	if err != nil {
 		return err
-	}
-	var date time.Time
-	if asOf != "" {
-		if date, err = marketdata.ParseDate(asOf); err != nil {
-			return fmt.Errorf("invalid --as-of: %w", err)
-		}
 	}
 	bundle, err := loadBundle(v.GetString(keyWeights))
 	if err != nil {
@@ -106,14 +95,7 @@ func (a *app) runGraph(cmd *cobra.Command, file, ticker, asOf, out string) error
 	if err != nil {
 		return fmt.Errorf("graph file %s: %w", file, err)
 	}
-	series, err := source.Load(ctx, ticker)
-	if err != nil {
-		return err
-	}
-	if asOf == "" {
-		date = series.Bars[len(series.Bars)-1].Date
-	}
-	view, err := series.Adjusted().AsOf(date)
+	view, err := request.load(ctx)
 	if err != nil {
 		return err
 	}
