@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -36,6 +37,7 @@ func PlotPNG(results []*Result, benchmarkName string, width, panelHeight float64
 		p := plot.New()
 		p.Title.Text = symbol + ": equity / starting capital"
 		p.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02"}
+		p.Y.Tick.Marker = equityTicks{}
 		p.Legend.Top, p.Legend.Left = true, true
 		p.Legend.ThumbnailWidth = vg.Points(20)
 		p.Add(plotter.NewGrid())
@@ -89,4 +91,19 @@ func equityLine(r *Result) (*plotter.Line, error) {
 		return nil, fmt.Errorf("plot %s %s: %w", r.Symbol, r.Strategy, err)
 	}
 	return line, nil
+}
+
+// equityTicks labels the equity axis with two decimals, so that close ticks such as 1.00 and
+// 1.04 do not both print as "1" as the default labels do.
+type equityTicks struct{}
+
+// Ticks returns the default tick positions with labels of two decimals.
+func (equityTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', 2, 64)
+		}
+	}
+	return ticks
 }
