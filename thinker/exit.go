@@ -159,7 +159,11 @@ func ParseExitRule(s string) (ExitRule, error) {
 			if err != nil || n < 1 || n > 1<<20 {
 				return ExitRule{}, fmt.Errorf("%w: min steps %q must be a positive integer", ErrInvalidExitRule, value)
 			}
-			r.MinSteps = n
+			// Both tests need two steps, so a minimum up to the default is the default; keeping it
+			// as 0 makes String and ParseExitRule round-trip.
+			if n > DefaultExitMinSteps {
+				r.MinSteps = n
+			}
 		default:
 			return ExitRule{}, fmt.Errorf("%w: unknown term %q; use kl, state or min", ErrInvalidExitRule, name)
 		}
