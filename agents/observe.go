@@ -21,7 +21,7 @@ const (
 	Bullish Lean = 1
 )
 
-// Observation is one feature value that stands out on the as-of date.
+// Observation is one feature value that is unusual on the as-of date.
 type Observation struct {
 	// Feature is the feature's name, such as "rsi14".
 	Feature string

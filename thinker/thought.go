@@ -33,7 +33,7 @@ type Thought struct {
 	Steps int
 	// Budget is the most steps the thinker was allowed (Request.Steps).
 	Budget int
-	// ExitReason says why thinking stopped; empty for thinkers that do not report it.
+	// ExitReason is why thinking stopped, and it is empty for thinkers that do not report it.
 	ExitReason ExitReason
 	// Converged reports whether at least two steps ran and the KL divergence of the last step
 	// from the one before it is below the thinker's tolerance (DefaultConvergenceKL unless

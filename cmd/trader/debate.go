@@ -69,6 +69,21 @@ func reportFormat(v *viper.Viper) (string, error) {
 	return format, nil
 }
 
+// checkRunSettings rejects rounds, steps and seeds out of range, naming the command and where
+// each setting can be changed.
+func checkRunSettings(command string, rounds, steps, seed int) error {
+	if rounds < 1 {
+		return fmt.Errorf("invalid %s rounds %d (%s): must be at least 1", command, rounds, settingSources(keyRounds))
+	}
+	if steps < 1 || steps > maxDebateSteps {
+		return fmt.Errorf("invalid %s steps %d (%s): must be between 1 and %d", command, steps, settingSources(keySteps), maxDebateSteps)
+	}
+	if seed < 0 {
+		return fmt.Errorf("invalid %s seed %d (%s): must not be negative", command, seed, settingSources(keySeed))
+	}
+	return nil
+}
+
 // viewRequest is a symbol and an optional as-of date, checked before any data or weights load.
 type viewRequest struct {
 	ticker string
@@ -137,14 +152,8 @@ func (a *app) runDebate(cmd *cobra.Command, ticker, asOf, out string) error {
 	}
 	seed, _ := toInt(v.Get(keySeed))
 	handoff, _ := toBool(v.Get(keyHandoff))
-	if rounds < 1 {
-		return fmt.Errorf("invalid debate rounds %d (%s): must be at least 1", rounds, settingSources(keyRounds))
-	}
-	if steps < 1 || steps > maxDebateSteps {
-		return fmt.Errorf("invalid debate steps %d (%s): must be between 1 and %d", steps, settingSources(keySteps), maxDebateSteps)
-	}
-	if seed < 0 {
-		return fmt.Errorf("invalid debate seed %d (%s): must not be negative", seed, settingSources(keySeed))
+	if err := checkRunSettings("debate", rounds, steps, seed); err != nil {
+		return err
 	}
 	request, err := a.newViewRequest(ticker, asOf)
 	if err != nil {

@@ -62,14 +62,8 @@ func (a *app) runGraph(cmd *cobra.Command, file, ticker, asOf, out string) error
 	steps, _ := toInt(v.Get(keySteps))
 	seed, _ := toInt(v.Get(keySeed))
 	handoff, _ := toBool(v.Get(keyHandoff))
-	if rounds < 1 {
-		return fmt.Errorf("invalid run rounds %d (%s): must be at least 1", rounds, settingSources(keyRounds))
-	}
-	if steps < 1 || steps > maxDebateSteps {
-		return fmt.Errorf("invalid run steps %d (%s): must be between 1 and %d", steps, settingSources(keySteps), maxDebateSteps)
-	}
-	if seed < 0 {
-		return fmt.Errorf("invalid run seed %d (%s): must not be negative", seed, settingSources(keySeed))
+	if err := checkRunSettings("run", rounds, steps, seed); err != nil {
+		return err
 	}
 	spec, err := os.ReadFile(file)
 	if err != nil {

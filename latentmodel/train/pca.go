@@ -128,8 +128,8 @@ func normalizeVec(v []float64) {
 
 // Trajectory returns the last day's latent state of window w for question q at steps 0 to
 // steps, [steps+1][width]. Step 0 is a random s0 drawn from seed like the model's own (a normal
-// of standard deviation sqrt(2/5) truncated at three deviations); the model then runs one step
-// at a time, each from the previous step's state, which gives the same states as one run of that
+// of standard deviation sqrt(2/5) truncated at three deviations). The model then runs one step
+// at a time, each from the previous step's state. This gives the same states as one run of that
 // many steps from s0.
 func Trajectory(ctx context.Context, data *Data, bundle *latentmodel.Bundle, w Window, q latentmodel.Question, steps int, seed uint64) ([][]float64, error) {
 	m := bundle.Model

@@ -29,7 +29,7 @@ type APIError struct {
 	Message string
 	// Attempts is the number of attempts made, retries included.
 	Attempts int
-	// Hint says what to change, empty when a later retry may succeed by itself.
+	// Hint names what to change, empty when a later retry may succeed by itself.
 	Hint string
 	// Err is the last underlying error.
 	Err error
@@ -60,7 +60,7 @@ func (e *APIError) Error() string {
 // Unwrap returns ErrAPI and the underlying error.
 func (e *APIError) Unwrap() []error { return []error{ErrAPI, e.Err} }
 
-// hintFor says what to fix for a status that retrying cannot help.
+// hintFor returns what to fix for a status that retrying cannot help.
 func hintFor(status int, cfg Config) string {
 	switch status {
 	case 400:
